@@ -24,7 +24,7 @@ def _subclasses(cls: type[Extractor]) -> list[type[Extractor]]:
 def extractors() -> tuple[type[Extractor], ...]:
     for module in pkgutil.iter_modules(formats.__path__):
         importlib.import_module(f"{formats.__name__}.{module.name}")
-    return tuple(sorted(_subclasses(Extractor), key=lambda cls: cls.name))
+    return tuple(sorted(_subclasses(Extractor), key=lambda cls: cls.name))  # type: ignore[type-abstract]
 
 
 def choose(filetype: FileType) -> type[Extractor] | None:

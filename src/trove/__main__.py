@@ -1,0 +1,3 @@
+from trove.cli import main
+
+main()

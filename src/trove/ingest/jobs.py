@@ -1,0 +1,159 @@
+"""What a worker process does: store an original, or extract a stored blob.
+
+Workers read originals and write blobs to the evidence store; only the coordinator
+writes to the metadata store. Everything returned is plain data.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from trove.extract import Context, Limits, OcrOptions, extract_file
+from trove.extract.records import Extraction
+from trove.store.evidence import LocalEvidenceStore
+from trove.store.records import DocumentResult, MemberRecord, PageRecord
+
+PAGE_SEPARATOR = "\n\f"
+TEXT_LIMIT = 256 * 1024 * 1024  # characters kept per document
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    evidence_dir: Path
+    scratch_dir: Path
+    limits: Limits
+    ocr: OcrOptions
+    passwords: tuple[str, ...]
+
+
+@dataclass
+class WorkerState:
+    config: WorkerConfig
+    evidence: LocalEvidenceStore
+    counter: int = 0
+
+
+def start_worker(config: WorkerConfig) -> WorkerState:
+    config.scratch_dir.mkdir(parents=True, exist_ok=True)
+    return WorkerState(config, LocalEvidenceStore(config.evidence_dir))
+
+
+def handle(state: WorkerState, kind: str, payload: Any) -> Any:
+    if kind == "import":
+        return import_file(state, Path(payload[0]))
+    if kind == "extract":
+        return extract_blob(state, payload.sha256, payload.name)
+    raise ValueError(f"unknown job kind {kind!r}")
+
+
+def import_file(state: WorkerState, path: Path) -> tuple[str, int]:
+    """Copy an original into the evidence store; return its SHA-256 and size."""
+    return state.evidence.put_file(path)
+
+
+def extract_blob(state: WorkerState, sha256: str, name: str) -> DocumentResult:
+    state.counter += 1
+    workdir = state.config.scratch_dir / f"job-{sha256[:16]}-{state.counter}"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    started = time.monotonic()
+    try:
+        source = state.evidence.local_path(sha256)
+        ctx = Context(workdir=workdir, name=name, limits=state.config.limits,
+                      ocr=state.config.ocr, passwords=state.config.passwords)
+        filetype, extractor, extraction = extract_file(source, ctx)
+        members = _store_children(state, extraction)
+        text, pages = _text_and_pages(extraction)
+        language = _language(text)
+        return DocumentResult(
+            sha256=sha256, size=filetype.size, mime=filetype.mime, extractor=extractor,
+            state=extraction.state, reason=clean_text(extraction.reason or "") or None,
+            text=text, pages=pages, metadata=json_safe(dict(extraction.metadata)),
+            language=language, duration=round(time.monotonic() - started, 3),
+            members=members)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _store_children(state: WorkerState, extraction: Extraction) -> tuple[MemberRecord, ...]:
+    members = []
+    for position, child in enumerate(extraction.children):
+        name = clean_text(child.name) or f"(unnamed member {position + 1})"
+        metadata = json_safe(dict(child.metadata))
+        if child.path is not None and child.path.is_file() and child.state is None:
+            sha, size = state.evidence.put_file(child.path, move=True)
+            members.append(MemberRecord(position, name, sha, size, metadata=metadata))
+        else:
+            members.append(MemberRecord(
+                position, name, None, None, child.state or "failed",
+                clean_text(child.reason or "") or "no content could be read", metadata))
+    return tuple(members)
+
+
+def _text_and_pages(extraction: Extraction) -> tuple[str, tuple[PageRecord, ...]]:
+    if not extraction.pages:
+        return clean_text(extraction.text)[:TEXT_LIMIT], ()
+    parts: list[str] = []
+    pages: list[PageRecord] = []
+    offset = 0
+    for page in extraction.pages:
+        if parts:
+            parts.append(PAGE_SEPARATOR)
+            offset += len(PAGE_SEPARATOR)
+        page_text = clean_text(page.text)
+        parts.append(page_text)
+        pages.append(PageRecord(page.number, offset, offset + len(page_text), page.ocr,
+                                page.ocr_engine, page.confidence, page.error))
+        offset += len(page_text)
+    text = "".join(parts)
+    if extraction.text and extraction.text != text:
+        # The extractor had more to say than its pages (e.g. headers); keep it after them.
+        text = text + PAGE_SEPARATOR + clean_text(extraction.text)
+    return text[:TEXT_LIMIT], tuple(pages)
+
+
+def _language(text: str) -> dict[str, Any]:
+    try:
+        from trove.analyse.language import detect
+    except ImportError:
+        return {}
+    result = detect(text)
+    found: dict[str, Any] = json_safe(
+        result.as_dict() if hasattr(result, "as_dict") else vars(result))
+    return found
+
+
+def clean_text(text: str) -> str:
+    """Text that every store accepts: no NUL characters, no lone surrogates."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def json_safe(value: Any) -> Any:
+    """Metadata reduced to JSON types, with text cleaned as above."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return clean_text(value.decode("utf-8", "replace"))
+    if isinstance(value, dict):
+        return {clean_text(str(k)): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [json_safe(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    return clean_text(str(value))
