@@ -107,7 +107,7 @@ class _Run:
         self.seen += 1
         if found.problem:
             self.store.record_root(self.collection, RootFile(
-                found.path, None, found.size, found.mtime_ns, "failed", found.problem))
+                found.path, None, found.size, found.mtime_ns, found.state, found.problem))
             self._advance(files=1, size=found.size or 0)
             return False
         known = self.store.get_root(self.collection, found.path)

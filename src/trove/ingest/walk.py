@@ -15,6 +15,7 @@ class FoundFile:
     size: int | None
     mtime_ns: int | None
     problem: str | None = None  # why the file cannot be read, if it cannot
+    state: str = "failed"  # the state recorded for a problem file
 
 
 def walk(paths: list[Path]) -> Iterator[FoundFile]:
@@ -34,9 +35,12 @@ def walk(paths: list[Path]) -> Iterator[FoundFile]:
 
 def _found(path: Path, info: os.stat_result) -> FoundFile:
     if stat.S_ISLNK(info.st_mode):
-        return FoundFile(str(path), None, None, "symbolic link (not followed)")
+        target = os.readlink(path)
+        return FoundFile(str(path), None, None, f"symbolic link to {target} (not followed)",
+                         "skipped")
     if not stat.S_ISREG(info.st_mode):
-        return FoundFile(str(path), None, None, "not a regular file (device, socket or pipe)")
+        return FoundFile(str(path), None, None, "not a regular file (device, socket or pipe)",
+                         "skipped")
     if not os.access(path, os.R_OK):
         return FoundFile(str(path), info.st_size, info.st_mtime_ns, "permission denied")
     return FoundFile(str(path), info.st_size, info.st_mtime_ns)
