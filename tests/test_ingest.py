@@ -111,8 +111,9 @@ def test_several_folders_and_runs_make_one_collection(cli: Cli, tmp_path: Path) 
     cli.run("ingest", cache / "a", "--collection", "c1", "--quiet")
     cli.run("ingest", cache / "outer.zip", cache / "note.txt", "--collection", "c1", "--quiet")
     status = cli.json("status", "--collection", "c1")
-    assert status["files"] == 2 + 3 + 1
-    assert status["documents"] == 1 + 3 + 1 + 1  # note, zip/zip/inner, readme
+    # a/: 2 copies; outer.zip with inner.zip, docs/inner.txt and readme.txt; note.txt
+    assert status["files"] == 2 + 4 + 1
+    assert status["documents"] == 1 + 4  # the note once, the zip and its three members
 
 
 def test_a_file_that_takes_too_long_is_killed_and_marked(cli: Cli, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from trove.extract import Context, Limits, OcrOptions, extract_file
 from trove.extract.records import Extraction
+from trove.extract.registry import extractors
 from trove.store.evidence import LocalEvidenceStore
 from trove.store.records import DocumentResult, MemberRecord, PageRecord
 
@@ -40,6 +41,7 @@ class WorkerState:
 
 def start_worker(config: WorkerConfig) -> WorkerState:
     config.scratch_dir.mkdir(parents=True, exist_ok=True)
+    extractors()  # import every format module now, not inside the first job's deadline
     return WorkerState(config, LocalEvidenceStore(config.evidence_dir))
 
 

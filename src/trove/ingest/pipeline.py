@@ -13,8 +13,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import cast
 from pathlib import Path
+from typing import cast
 
 from trove.config import Settings
 from trove.extract import Limits, OcrOptions

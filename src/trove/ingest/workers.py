@@ -21,6 +21,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 _CONTEXT = multiprocessing.get_context("spawn")
+READY = "ready"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,10 @@ def _serve(conn: Connection, initializer: Callable[..., Any], init_args: tuple[A
     os.setpgrp()  # so the coordinator can kill this worker together with its subprocesses
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's business
     state = initializer(*init_args)
+    try:
+        conn.send(READY)  # deadlines start counting only once a worker is ready
+    except (BrokenPipeError, OSError):
+        return
     while True:
         try:
             message = conn.recv()
@@ -63,6 +68,8 @@ class _Worker:
         self.job: int | None = None
         self.started = 0.0
         self.jobs_done = 0
+        self.ready = False
+        self.spawned = time.monotonic()
 
     def kill(self) -> None:
         pid = self.process.pid
@@ -97,17 +104,12 @@ class WorkerPool:
         return _Worker(_serve, self._args)
 
     def idle(self) -> int:
-        return sum(1 for w in self.workers if w.job is None)
-
-    def busy(self) -> int:
-        return len(self.workers) - self.idle()
+        """Workers that are ready and have no job."""
+        return sum(1 for w in self.workers if w.job is None and w.ready)
 
     def submit(self, job_id: int, kind: str, payload: Any) -> None:
-        for index, worker in enumerate(self.workers):
-            if worker.job is None:
-                if worker.jobs_done >= self.max_jobs or not worker.process.is_alive():
-                    worker.stop()
-                    worker = self.workers[index] = self._spawn()
+        for worker in self.workers:
+            if worker.job is None and worker.ready:
                 worker.conn.send((job_id, kind, payload))
                 worker.job, worker.started = job_id, time.monotonic()
                 return
@@ -116,24 +118,32 @@ class WorkerPool:
     def poll(self, timeout: float) -> list[Outcome]:
         """Outcomes of finished, failed and timed-out jobs, waiting at most `timeout`."""
         outcomes: list[Outcome] = []
-        busy = {w.conn: w for w in self.workers if w.job is not None}
-        if busy:
-            ready = wait(list(busy), timeout=timeout)
-            for conn in ready:
-                worker = busy[conn]  # type: ignore[index]
+        watched = {w.conn: w for w in self.workers if w.job is not None or not w.ready}
+        if watched:
+            for conn in wait(list(watched), timeout=timeout):
+                worker = watched[conn]  # type: ignore[index]
                 job = worker.job
-                assert job is not None
                 try:
-                    job_id, ok, value = worker.conn.recv()
+                    message = worker.conn.recv()
                 except (EOFError, OSError):
                     worker.process.join(timeout=5)
-                    code = worker.process.exitcode
-                    outcomes.append(Outcome(job, False, _death_reason(code)))
+                    if job is not None:
+                        outcomes.append(Outcome(job, False,
+                                                _death_reason(worker.process.exitcode)))
+                    elif time.monotonic() - worker.spawned < 1:
+                        raise RuntimeError("extraction workers cannot start") from None
                     self._replace(worker)
                     continue
+                if message == READY:
+                    worker.ready = True
+                    continue
+                job_id, ok, value = message
                 worker.job = None
                 worker.jobs_done += 1
                 outcomes.append(Outcome(job_id, ok, value))
+                if worker.jobs_done >= self.max_jobs:
+                    worker.stop()
+                    self.workers[self.workers.index(worker)] = self._spawn()
         else:
             time.sleep(min(timeout, 0.05))
         now = time.monotonic()
