@@ -154,7 +154,9 @@ def identify(path: Path, name: str = "") -> FileType:
     except (magic.MagicException, OSError, ValueError):
         mime, description = "application/octet-stream", "unknown"
     refined: str | None = None
-    if head.startswith(b"PK\x03\x04") or mime in {"application/zip", "application/epub+zip"}:
+    if head.startswith(b"!BDN"):  # libmagic calls Outlook stores by the .msg type
+        refined = "application/vnd.ms-outlook-pst"
+    elif head.startswith(b"PK\x03\x04") or mime in {"application/zip", "application/epub+zip"}:
         refined = _refine_zip(path)
     elif head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         refined = _refine_ole(path) or "application/x-ole-storage"
