@@ -1,0 +1,1 @@
+"""Sample documents generated from code, for tests, benchmarks and demonstrations."""
