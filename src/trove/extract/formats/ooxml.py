@@ -420,10 +420,14 @@ def read_xlsx(path: Path, pkg: PackageReader) -> Extraction:
     with warnings.catch_warnings():
         # openpyxl warns about every unsupported extension; they do not affect text.
         warnings.simplefilter("ignore")
+        # A file object, not the path: openpyxl refuses paths without an .xlsx suffix,
+        # and originals in the evidence store have none.
+        handle = path.open("rb")
         try:
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True,
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True,
                                           keep_links=False)
         except WORKBOOK_ERRORS as exc:
+            handle.close()
             raise ExtractionError(f"unreadable workbook: {exc}") from exc
         try:
             for sheet in book.worksheets:
@@ -438,6 +442,7 @@ def read_xlsx(path: Path, pkg: PackageReader) -> Extraction:
             raise ExtractionError(f"unreadable workbook: {exc}") from exc
         finally:
             book.close()
+            handle.close()
     meta["sheets"] = names
     meta["hidden_sheets"] = hidden
     return Extraction("extracted", text="\n\n".join(sections), metadata=meta)
