@@ -10,7 +10,7 @@ DEMO_HOME ?= $(CURDIR)/demo-data/home
 
 APT_RUNTIME := python3 python3-venv libmagic1 libarchive13 poppler-utils \
 	tesseract-ocr tesseract-ocr-osd tesseract-ocr-eng tesseract-ocr-chi-sim \
-	tesseract-ocr-chi-tra tesseract-ocr-uig pst-utils fonts-wqy-zenhei fonts-noto-core \
+	tesseract-ocr-chi-tra tesseract-ocr-uig pst-utils fonts-wqy-zenhei fonts-noto-core fonts-dejavu-core \
 	libfribidi0 libraqm0 libreoffice-writer-nogui libreoffice-calc-nogui \
 	libreoffice-impress-nogui
 APT_TEST := $(APT_RUNTIME) zip p7zip-full
