@@ -16,7 +16,10 @@ Metadata keys (all optional; dates are ISO 8601 strings, with offset where known
     from, to, cc, bcc (lists of "Name <addr>"), date, message_id, in_reply_to,
     references (list), received (list of header values), headers (dict of lists)
     camera_make, camera_model, taken, gps ({lat, lon, alt}), exif (dict), width, height
-    encoding (of a text file), ocr_engine
+    encoding, encoding_confidence, replaced_characters, line_count (of a text file)
+    delimiter, row_count (of CSV/TSV), ocr_engine
+    tracked_insertions, tracked_deletions, links, hidden_slides (of Office documents)
+    extension_mismatch (set by the dispatcher when the name claims another format)
     archive_mtime (of a member, on the Child)
 """
 

@@ -42,6 +42,7 @@ def extract_file(path: Path, ctx: Context) -> tuple[FileType, str, Extraction]:
         return filetype, "", Extraction(
             "unsupported", metadata=meta,
             reason=f"no extractor for {filetype.mime} ({filetype.description[:120]})")
+    ctx = replace(ctx, filetype=filetype)
     try:
         result = cls().extract(path, ctx)
     except EncryptedError as exc:

@@ -154,6 +154,10 @@ def identify(path: Path, name: str = "") -> FileType:
     except (magic.MagicException, OSError, ValueError):
         mime, description = "application/octet-stream", "unknown"
     refined: str | None = None
+    if "(COM)" in description:
+        # libmagic's COM-executable rule fires on many 8-bit texts (Mac Cyrillic, say);
+        # a COM file has no magic number, so the content does not decide.
+        mime = "application/octet-stream"
     if head.startswith(b"!BDN"):  # libmagic calls Outlook stores by the .msg type
         refined = "application/vnd.ms-outlook-pst"
     elif head.startswith(b"PK\x03\x04") or mime in {"application/zip", "application/epub+zip"}:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from trove.extract.identify import FileType
+
 State = Literal["pending", "extracted", "partial", "encrypted", "failed", "unsupported",
                 "skipped"]
 # The states a file can end in; "pending" only exists while a run is under way.
@@ -48,6 +50,7 @@ class Context:
     limits: Limits = field(default_factory=Limits)
     ocr: OcrOptions = field(default_factory=OcrOptions)
     passwords: tuple[str, ...] = ()
+    filetype: FileType | None = None  # set by the dispatcher before an extractor runs
     _counter: itertools.count[int] = field(default_factory=itertools.count, repr=False,
                                             compare=False)
 
