@@ -237,7 +237,8 @@ def _mail(b: Builder) -> Iterator[Item]:
     for i in range(4):
         m = b.mail("zh-Hans" if i % 2 == 0 else "en")
         files: list[wm.Attachment] = []
-        child = mail_entry(m.message_id, m)
+        # Messages in a mailbox have no names: they are known by their position.
+        child = mail_entry(f"message-{i + 1:06d}.eml", m)
         if i == 1:
             d = b.doc("en", "report")
             files = [(f"{d.number}.xlsx", MIME["xlsx"], wo.write_xlsx(d))]
@@ -404,10 +405,17 @@ def _more_variety(b: Builder) -> Iterator[Item]:
 # --- extra documents for large caches -----------------------------------------------------
 
 def extra_items(seed: int, index: int) -> Item:
-    """The `index`-th extra document: distinct content in one of the cheap formats."""
+    """The `index`-th extra document: distinct content in one of the cheap formats.
+
+    Sizes aim at what real caches hold, mostly tens of KB: registers run to hundreds of
+    rows, text files are compilations of several notices, mails quote the message they
+    answer and every third one carries a PDF.
+    """
     b = Builder(seed)
-    b.serial = 100_000 + index * 3
+    b.serial = 100_000 + index * 8  # room for the up to 7 documents one extra file uses
     kind = CHEAP_KINDS[index % len(CHEAP_KINDS)]
+    if kind == "png" and index % (2 * len(CHEAP_KINDS)) >= len(CHEAP_KINDS):
+        kind = "docx"  # one scan in forty files keeps the cache from being mostly pixels
     rng = b.rng("extra", index)
     language = rng.choice(("zh-Hans",) * 6 + ("en", "ug", "zh-Hant"))
     doc_kind = rng.choice(("notice", "notice", "minutes", "report"))
@@ -416,9 +424,10 @@ def extra_items(seed: int, index: int) -> Item:
     if kind in ("pdf", "png") and language == "ug":
         language = "zh-Hans"  # ReportLab cannot shape Arabic; LibreOffice is too slow here
     if kind == "eml":
-        m = b.mail("en" if language == "en" else "zh-Hans")
-        return Item(mail_entry(f"邮件/归档/{m.date:%Y}/{b.serial}.eml", m), wm.write_eml(m))
+        return _extra_mail(b, rng, "en" if language == "en" else "zh-Hans")
     d = b.doc(language, doc_kind if language == "zh-Hans" else "report")
+    if d.table and kind in ("csv", "json", "xlsx", "html"):
+        d = replace(d, table=text.register_table(rng, rng.randint(30, 300)))
     folder = f"归档/{d.date:%Y}/{d.date:%m}"
     stem = f"{folder}/{b.serial}_{_safe(d.title)[:24]}"
     if kind == "docx":
@@ -437,7 +446,25 @@ def extra_items(seed: int, index: int) -> Item:
         image = w.scan_image(text.scan_lines(d, 8), SCRIPT_OF[language],  # type: ignore[arg-type]
                              b.serial, small=True)
         return Item(_scan_entry(f"{stem}.png", kind, d), w.write_image(image, "PNG"))
-    return Item(doc_entry(f"{stem}.txt", "txt", d), w.write_text(d, "utf-8"))
+    others = [b.doc(language) for _ in range(rng.randint(1, 5))]
+    compiled = "\n\n".join(w.plain_text(x) for x in (d, *others))
+    entry = doc_entry(f"{stem}.txt", "txt", d)
+    entry.contains += [others[-1].number]
+    return Item(entry, compiled.encode("utf-8"))
+
+
+def _extra_mail(b: Builder, rng: random.Random, language: str) -> Item:
+    m = b.mail(language)
+    quoted = b.doc(language)
+    header = "-----原始邮件-----" if language != "en" else "-----Original Message-----"
+    m = replace(m, paragraphs=(*m.paragraphs, header, quoted.title, *quoted.paragraphs))
+    entry = mail_entry(f"邮件/归档/{m.date:%Y}/{b.serial}.eml", m)
+    attachments: list[wm.Attachment] = []
+    if rng.random() < 1 / 3:
+        d = b.doc("zh-Hans" if language != "en" else "en", "report")
+        attachments.append((f"{d.number}.pdf", MIME["pdf"], w.write_pdf(d)))
+        entry.children.append(doc_entry(f"{d.number}.pdf", "pdf", d))
+    return Item(entry, wm.write_eml(m, attachments))
 
 
 def _write_extras(out_dir: Path, seed: int, indexes: range) -> list[Entry]:

@@ -253,7 +253,8 @@ def write_xml(doc: Document) -> bytes:
         for row in rows)
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<export number="{html.escape(doc.number)}" date="{doc.date:%Y-%m-%d}">\n'
-            f"  <title>{html.escape(doc.title)}</title>\n{items}\n</export>\n").encode()
+            f"  <title>{html.escape(doc.title)}</title>\n"
+            f"  <number>{html.escape(doc.number)}</number>\n{items}\n</export>\n").encode()
 
 
 def write_source(doc: Document) -> bytes:
