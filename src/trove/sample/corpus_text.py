@@ -246,9 +246,17 @@ HANT_SENTENCES = (
 HANT_TOPICS = ("影像監控設備採購", "資料中心維護", "人臉比對系統升級", "教育訓練課程")
 
 
+# Simplified -> Traditional for the characters of the name pools, so that Traditional
+# documents stay encodable in Big5.
+HANT_NAMES = str.maketrans("国强涛晓红华丽兰胜远伟东杰刘陈杨赵黄吴孙马罗郑谢韩冯邓许吕苏卢蒋张",
+                           "國強濤曉紅華麗蘭勝遠偉東傑劉陳楊趙黃吳孫馬羅鄭謝韓馮鄧許呂蘇盧蔣張")
+
+
 def zh_hant_document(rng: random.Random, serial: int) -> Document:
     topic = rng.choice(HANT_TOPICS)
     author = person(rng, uyghur=False)
+    author = Person(author.name.translate(HANT_NAMES), author.name_zh, author.latin,
+                    author.phone, author.id_number, author.email)
     date = _date(rng)
     number = f"鴻圖字第{date.year - 1911}{serial:05d}號"
     paras = [f"受文者：{BUREAU_HANT}"]

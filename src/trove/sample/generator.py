@@ -1,6 +1,6 @@
 """Generate a realistic, multilingual sample leak with its answer key.
 
-    generate(out_dir)            the base set: every format at least once (~80 files)
+    generate(out_dir)            the base set: every format at least once (65 files)
     generate(out_dir, files=N)   exactly N top-level files: a subset of the base set that
                                  covers as many formats as possible, or the base set plus
                                  distinct documents in the cheap formats
@@ -18,7 +18,7 @@ import random
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -59,7 +59,6 @@ class Item:
     entry: Entry
     data: bytes
     convert: str | None = None
-    copies: list[str] = field(default_factory=list)  # further paths with the same bytes
 
 
 class Builder:
