@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -56,7 +57,8 @@ def main() -> None:
         sys.exit(f"no corpora at {CORPORA}")
     tmp = tempfile.TemporaryDirectory(prefix="trove-corpora-")
     home = args.home or Path(tmp.name)
-    env = {"TROVE_HOME": str(home), "PATH": str(BIN) + ":/usr/bin:/bin"}
+    env = {**{k: v for k, v in os.environ.items() if k.startswith("TROVE_")},
+           "TROVE_HOME": str(home), "PATH": str(BIN) + ":/usr/bin:/bin"}
     folders = sorted(p for p in CORPORA.iterdir() if p.is_dir())
     with Timer() as run:
         subprocess.run([str(BIN / "trove"), "ingest", *map(str, folders), "--collection",

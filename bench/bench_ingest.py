@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -49,7 +51,8 @@ def main() -> None:
             with Timer() as base:
                 baseline_copy_and_hash(cache, root / f"copy-{size}")
             home = root / f"home-{size}"
-            env = {"TROVE_HOME": str(home), "TROVE_OCR": args.ocr,
+            env = {**{k: v for k, v in os.environ.items() if k.startswith("TROVE_")},
+                   "TROVE_HOME": str(home), "TROVE_OCR": args.ocr,
                    "PATH": str(BIN) + ":/usr/bin:/bin"}
             with Timer() as run:
                 proc = subprocess.Popen([str(BIN / "trove"), "ingest", str(cache),
@@ -60,8 +63,6 @@ def main() -> None:
             status = subprocess.run([str(BIN / "trove"), "status", "--collection", "bench",
                                      "--json"], env=env, check=True, capture_output=True,
                                     text=True).stdout
-            import json
-
             report = json.loads(status)
             rows.append((size, len(files), report["files"], total_bytes / 1e6, gen.seconds,
                          run.seconds, len(files) / run.seconds,
