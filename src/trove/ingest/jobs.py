@@ -6,8 +6,10 @@ writes to the metadata store. Everything returned is plain data.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -30,6 +32,7 @@ class WorkerConfig:
     limits: Limits
     ocr: OcrOptions
     passwords: tuple[str, ...]
+    log_file: Path | None = None
 
 
 @dataclass
@@ -39,7 +42,25 @@ class WorkerState:
     counter: int = 0
 
 
+def _quiet_logging(log_file: Path | None) -> None:
+    """Parsers complain loudly about damaged files; that goes to the log, not the screen."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler: logging.Handler = logging.NullHandler()
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(log_file, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(name)s: "
+                                               "%(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    logging.captureWarnings(True)
+    warnings.simplefilter("default")
+
+
 def start_worker(config: WorkerConfig) -> WorkerState:
+    _quiet_logging(config.log_file)
     config.scratch_dir.mkdir(parents=True, exist_ok=True)
     extractors()  # import every format module now, not inside the first job's deadline
     return WorkerState(config, LocalEvidenceStore(config.evidence_dir))

@@ -214,7 +214,8 @@ def ingest(paths: list[Path], options: IngestOptions, settings: Settings,
         store.requeue(collection, ["failed"])
     config = WorkerConfig(
         evidence_dir=settings.evidence_path, scratch_dir=settings.scratch_path,
-        limits=limits_from(settings), ocr=ocr_from(settings), passwords=options.passwords)
+        limits=limits_from(settings), ocr=ocr_from(settings), passwords=options.passwords,
+        log_file=settings.home / "logs" / "ingest.log")
     pool = WorkerPool(options.workers or settings.workers, start_worker, (config,), handle,
                       timeout=settings.file_timeout, max_jobs=settings.worker_max_tasks)
     run = _Run(store, evidence, collection, settings, options, progress,
