@@ -45,8 +45,8 @@ class WorkerState:
 def _quiet_logging(log_file: Path | None) -> None:
     """Parsers complain loudly about damaged files; that goes to the log, not the screen."""
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
+    for old in list(root.handlers):
+        root.removeHandler(old)
     handler: logging.Handler = logging.NullHandler()
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
