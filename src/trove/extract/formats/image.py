@@ -150,6 +150,7 @@ class ImageExtractor(Extractor):
         pages: list[Page] = []
         problems: list[str] = []
         engines: set[str] = set()
+        hint: str | None = None  # the script OCR found on an earlier frame
         for index, frame in enumerate(ImageSequence.Iterator(image)):
             if index >= frames:
                 break
@@ -160,7 +161,8 @@ class ImageExtractor(Extractor):
                 continue
             try:
                 frame.load()
-                result = ocr_image(frame.copy(), ctx.ocr)
+                result = ocr_image(frame.copy(), ctx.ocr, hint=hint)
+                hint = result.script or hint
             except (ExtractionError, OSError, ValueError, SyntaxError) as exc:
                 if isinstance(exc, LimitExceeded) and frames == 1:
                     raise

@@ -230,6 +230,7 @@ class PdfExtractor(Extractor):
         problems: list[str] = []
         ocr_done = second_opinions = 0
         engines: set[str] = set()
+        hint: str | None = None  # the script OCR found on an earlier page of this document
         for index in range(len(pdf)):
             number = index + 1
             try:
@@ -249,7 +250,8 @@ class PdfExtractor(Extractor):
                         problems.append(f"page {number}: OCR page limit reached")
                         continue
                     ocr_done += 1
-                    result = ocr_image(_render(page, ctx.ocr.dpi), ctx.ocr)
+                    result = ocr_image(_render(page, ctx.ocr.dpi), ctx.ocr, hint=hint)
+                    hint = result.script or hint
                 finally:
                     page.close()
             except (ExtractionError, pdfium.PdfiumError, OSError, ValueError) as exc:
