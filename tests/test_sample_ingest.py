@@ -156,3 +156,26 @@ def test_gbk_member_name_inside_a_zip_attached_to_an_email(
                 assert member.path in names  # GBK bytes decoded to the right characters
                 checked += 1
     assert checked, "the sample has an email with a zip holding a Chinese-named file"
+
+
+def test_encrypted_files_open_when_the_password_is_given_later(
+        sample_leak: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    root, _ = sample_leak
+    manifest = Manifest.read(root.with_name(root.name + ".manifest.json"))
+    [entry] = [e for e in manifest.entries if e.format == "pdf" and e.password]
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "locked.pdf").write_bytes((root / entry.path).read_bytes())
+    cli = Cli(tmp_path / "home")
+    first = cli.json("ingest", cache, "--collection", "c")
+    assert first["states"] == {"encrypted": 1}
+    assert cli.json("ingest", cache, "--collection", "c", "--password", "wrong")[
+        "states"] == {"encrypted": 1}
+    opened = cli.json("ingest", cache, "--collection", "c", "--password", "wrong",
+                      "--password", entry.password or "")
+    assert opened["states"] == {"extracted": 1}
+    [sha] = {p["sha256"] for p in first["problems"]}
+    shown = cli.json("show", sha)
+    for phrase in entry.contains:
+        assert norm(phrase) in norm(shown["text"] + json.dumps(shown["metadata"],
+                                                               ensure_ascii=False))
