@@ -17,10 +17,13 @@ from pathlib import Path, PurePosixPath
 import magic
 import olefile
 
+from trove.extract.encoding import sniff_utf16_32
+
 HEAD_SIZE = 8192
 GENERIC = frozenset({"application/octet-stream", "text/plain", "application/x-empty",
                      "inode/x-empty"})
 
+WEAK_GUESSES = frozenset({"application/x-adobe-aco"})
 OOXML = {
     "word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -154,10 +157,12 @@ def identify(path: Path, name: str = "") -> FileType:
     except (magic.MagicException, OSError, ValueError):
         mime, description = "application/octet-stream", "unknown"
     refined: str | None = None
-    if "(COM)" in description:
-        # libmagic's COM-executable rule fires on many 8-bit texts (Mac Cyrillic, say);
-        # a COM file has no magic number, so the content does not decide.
+    if "(COM)" in description or mime in WEAK_GUESSES:
+        # Rules with no real magic number: libmagic's COM-executable rule fires on many
+        # 8-bit texts (Mac Cyrillic, say), its colour-swatch rule on UTF-32BE text.
         mime = "application/octet-stream"
+    if mime == "application/octet-stream" and sniff_utf16_32(head):
+        mime = "text/plain"  # UTF-16/32 without a byte order mark
     if head.startswith(b"!BDN"):  # libmagic calls Outlook stores by the .msg type
         refined = "application/vnd.ms-outlook-pst"
     elif head.startswith(b"PK\x03\x04") or mime in {"application/zip", "application/epub+zip"}:
