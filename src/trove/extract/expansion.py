@@ -304,3 +304,34 @@ def _traditional_only(char: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+class CountingFile:
+    """A compressed file, counting the bytes a decompressor has read from it (for ratios)."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("rb")
+        self.consumed = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._file.read(size)
+        self.consumed += len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        count = self._file.readinto(buffer)
+        self.consumed += count
+        return count
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self._file.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._file.closed

@@ -25,7 +25,7 @@ from libarchive.exception import ArchiveError
 
 from trove.errors import ExtractionError
 from trove.extract.base import Extractor
-from trove.extract.expansion import CHUNK, Expansion, decode_names, read_chunks
+from trove.extract.expansion import CHUNK, CountingFile, Expansion, decode_names, read_chunks
 from trove.extract.formats.libarchive_formats import open_reader, read_archive
 from trove.extract.formats.tar import TarExtractor, looks_like_tar
 from trove.extract.records import Context, Extraction
@@ -43,37 +43,6 @@ SUFFIXES = {
 READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError, ArchiveError)
 
 
-class _CountingFile:
-    """The compressed file, counting the bytes the decompressor has read from it."""
-
-    def __init__(self, path: Path) -> None:
-        self._file = path.open("rb")
-        self.consumed = 0
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._file.read(size)
-        self.consumed += len(data)
-        return data
-
-    def readinto(self, buffer: Any) -> int:
-        count = self._file.readinto(buffer)
-        self.consumed += count
-        return count
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        self._file.close()
-
-    @property
-    def closed(self) -> bool:
-        return self._file.closed
-
-
 class CompressedExtractor(Extractor):
     name = "compressed"
     mime_types: ClassVar[frozenset[str]] = frozenset({
@@ -89,7 +58,7 @@ class CompressedExtractor(Extractor):
         kind = _kind(head)
         if kind is None:
             return _through_libarchive(path, ctx)
-        source = _CountingFile(path)
+        source = CountingFile(path)
         try:
             stream = _decompressor(kind, source)
             try:
@@ -126,7 +95,7 @@ def _kind(head: bytes) -> str | None:
     return None
 
 
-def _decompressor(kind: str, source: _CountingFile) -> io.BufferedIOBase:
+def _decompressor(kind: str, source: CountingFile) -> io.BufferedIOBase:
     fileobj = cast(IO[bytes], source)  # duck-typed: only read() is used
     if kind == "gzip":
         return gzip.GzipFile(fileobj=fileobj, mode="rb")

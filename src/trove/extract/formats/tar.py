@@ -21,26 +21,10 @@ from typing import Any, ClassVar
 
 from trove.errors import ExtractionError
 from trove.extract.base import Extractor
-from trove.extract.expansion import Expansion, decode_names, read_chunks
+from trove.extract.expansion import CountingFile, Expansion, decode_names, read_chunks
 from trove.extract.records import Context, Extraction
 
 READ_ERRORS = (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError, ValueError)
-
-
-class _CountingFile:
-    """The archive file, counting the compressed bytes tarfile has read from it."""
-
-    def __init__(self, path: Path) -> None:
-        self._file = path.open("rb")
-        self.consumed = 0
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._file.read(size)
-        self.consumed += len(data)
-        return data
-
-    def close(self) -> None:
-        self._file.close()
 
 
 def looks_like_tar(block: bytes) -> bool:
@@ -70,7 +54,7 @@ class TarExtractor(Extractor):
 
     def extract(self, path: Path, ctx: Context) -> Extraction:
         exp = Expansion(ctx)
-        source = _CountingFile(path)
+        source = CountingFile(path)
         meta: dict[str, Any] = {}
         raw_names: list[bytes] = []
         try:
