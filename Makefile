@@ -13,7 +13,7 @@ APT_RUNTIME := python3 python3-venv libmagic1 libarchive13 poppler-utils \
 	tesseract-ocr-chi-tra tesseract-ocr-uig pst-utils fonts-wqy-zenhei fonts-noto-core fonts-dejavu-core \
 	libfribidi0 libraqm0 libreoffice-writer-nogui libreoffice-calc-nogui \
 	libreoffice-impress-nogui
-APT_TEST := $(APT_RUNTIME) zip p7zip-full
+APT_TEST := $(APT_RUNTIME) zip p7zip-full ripgrep
 
 .PHONY: demo test bench lint typecheck deps deps-test apt-runtime apt-test clean-demo
 
