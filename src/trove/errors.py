@@ -2,6 +2,7 @@
 
     TroveError                      anything Trove reports to a user as a clear message
     ├── ConfigError                 a setting has a value Trove cannot use
+    ├── QuerySyntaxError            a search query that cannot be parsed (search.query)
     ├── StoreError                  the metadata or evidence store cannot be used
     │   └── NotFound                a document, collection or blob that does not exist
     │       └── AmbiguousPrefix     a SHA-256 prefix that names more than one document

@@ -5,7 +5,7 @@ user's query ever reaches an engine's own syntax or SQL without going through th
 
     Term       a word: `zhu`, `prefix*`, `fuzzy~` / `fuzzy~2` (Latin only)
     Phrase     "exact words", optionally with proximity "a b"~5
-    Field      field:value, applying a Term or Phrase to one field (title, author, ...)
+    (field:value on a text field sets `field` on its Term or Phrase)
     Filter     field:value filters on metadata (type, lang, sha256, path prefix, tag)
     DateRange  date:2017-01..2017-12, open ends allowed (date:..2017, date:2017-03..)
     And, Or    boolean combinations; Not negates (NOT x, -x)
