@@ -37,3 +37,9 @@ def test_help_works_for_every_command() -> None:
     for name in main.commands:
         result = runner.invoke(main, [name, "--help"])
         assert result.exit_code == 0, result.output
+
+
+def test_query_syntax_in_readme_is_current() -> None:
+    from trove.search.query import SYNTAX_HELP
+
+    assert SYNTAX_HELP.strip() in README, "copy SYNTAX_HELP into README.md"

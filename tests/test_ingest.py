@@ -158,6 +158,12 @@ def _snapshot(home: Path) -> list[tuple[Any, ...]]:
     rows += db.execute("SELECT path, sha256, size, state, reason FROM roots "
                        "ORDER BY path").fetchall()
     rows += db.execute("SELECT sha256 FROM collection_documents ORDER BY sha256").fetchall()
+    # The search index agrees too: the same documents, with the same filter values.
+    rows += db.execute("SELECT sha256, date, year, version FROM search_docs "
+                       "ORDER BY sha256").fetchall()
+    rows += db.execute("SELECT d.sha256, v.field, v.value FROM search_values v "
+                       "JOIN search_docs d ON d.id = v.id "
+                       "ORDER BY d.sha256, v.field, v.value").fetchall()
     db.close()
     return rows
 

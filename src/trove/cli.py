@@ -22,6 +22,7 @@ from rich.console import Console
 from trove import __version__
 from trove.config import Settings
 from trove.errors import TroveError
+from trove.search import open_search_index
 from trove.store import open_metadata_store
 from trove.store.metadata import MetadataStore
 
@@ -122,7 +123,7 @@ def ingest(paths: tuple[Path, ...], collection: str, workers: int | None,
                             retry_failed=retry_failed)
     with open_metadata_store(settings) as store, IngestProgress(console, show_bar) as bar:
         report = run_ingest(list(paths), options, settings, store, on_progress=bar.update,
-                            progress=counters)
+                            progress=counters, index=open_search_index(store))
         bar.update(counters, force=True)
         status = store.status(store.get_collection(collection))
     if as_json:
@@ -238,6 +239,124 @@ def show(doc: str, as_json: bool, full: bool) -> None:
     pages = f", {len(report['pages'])} pages" if report["pages"] else ""
     click.echo(f"Text ({len(text):,} characters{pages})")
     click.echo(text if full else text[:TEXT_SHOWN] + ("\n…" if len(text) > TEXT_SHOWN else ""))
+
+
+def _syntax_epilog() -> str:
+    from trove.search.query import SYNTAX_HELP
+
+    # \b keeps click from rewrapping each paragraph of the aligned reference.
+    return "\n\n".join("\b\n" + block for block in SYNTAX_HELP.strip().split("\n\n"))
+
+
+def _searcher(store: MetadataStore) -> Any:
+    from trove.search.service import Searcher
+
+    return Searcher(store, open_search_index(store))
+
+
+@main.command(epilog=_syntax_epilog())
+@click.argument("query", nargs=-1)
+@click.option("--collection", "-c", required=True, help="Collection name.")
+@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=20, show_default=True,
+              help="Hits per page.")
+@click.option("--offset", type=click.IntRange(0), default=0, help="Hits to skip (paging).")
+@click.option("--sort", type=click.Choice(["relevance", "date", "-date"]),
+              default="relevance", show_default=True, help="Order of the hits.")
+@click.option("--within", metavar="DOC", default=None,
+              help="Search only inside this container (an archive, a mailbox): SHA-256 "
+                   "or prefix.")
+@click.option("--stem", is_flag=True, help="Also match other forms of English words "
+              "(reports → report); exact matches still rank first.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@friendly
+def search(query: tuple[str, ...], collection: str, limit: int, offset: int, sort: str,
+           within: str | None, stem: bool, as_json: bool) -> None:
+    """Search a collection. The query syntax is below; an empty query lists everything."""
+    with open_metadata_store(_settings()) as store:
+        response = _searcher(store).search(
+            collection, " ".join(query), limit=limit, offset=offset, sort=sort,
+            within=within, stemming=stem)
+    if as_json:
+        click.echo(json.dumps(response.as_json(), ensure_ascii=False, indent=2))
+        return
+    shown = f"{offset + 1}-{offset + len(response.hits)}" if response.hits else "0"
+    click.echo(f"{response.total:,} documents match; showing {shown}.")
+    color = sys.stdout.isatty()
+    for number, hit in enumerate(response.hits, start=offset + 1):
+        click.echo(f"\n{number:>3}. {hit.title}  [{hit.sha256[:12]}]  {hit.date or ''}")
+        click.echo(f"     {hit.path}")
+        if hit.snippet:
+            click.echo("     " + _highlight(hit.snippet, hit.highlights, color))
+    for name, values in response.facets.items():
+        if values:
+            listed = ", ".join(f"{v['value']} ({v['count']})" for v in values[:8])
+            click.echo(f"\n{name}: {listed}" if name == "type" else f"{name}: {listed}")
+
+
+def _highlight(snippet: str, spans: Any, color: bool) -> str:
+    out, last = [], 0
+    for start, end in spans:
+        out.append(snippet[last:start])
+        piece = snippet[start:end]
+        out.append(click.style(piece, bold=True, fg="yellow") if color else f"[{piece}]")
+        last = end
+    out.append(snippet[last:])
+    return "".join(out)
+
+
+@main.command(name="batch-search")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--collection", "-c", required=True, help="Collection name.")
+@click.option("--csv", "csv_out", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Also write every term's matching documents to this CSV.")
+@click.option("--per-term", type=click.IntRange(1, 1000), default=20, show_default=True,
+              help="Documents listed per term.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@friendly
+def batch_search(file: Path, collection: str, csv_out: Path | None, per_term: int,
+                 as_json: bool) -> None:
+    """Search a list of terms or names (one per line in a .txt, or the first column of a
+    .csv whose optional second column holds a full query) and count the documents each
+    matches."""
+    from trove.search.service import batch_csv, read_terms
+    from trove.search.service import batch_search as run_batch
+
+    terms = read_terms(file)
+    with open_metadata_store(_settings()) as store:
+        rows = run_batch(_searcher(store), collection, terms, per_term=per_term)
+    if csv_out is not None:
+        csv_out.write_text(batch_csv(rows), encoding="utf-8-sig")
+    if as_json:
+        click.echo(json.dumps([{"term": r.term, "query": r.query, "documents": r.total,
+                                "error": r.error,
+                                "hits": [{"sha256": h.sha256, "path": h.path,
+                                          "title": h.title} for h in r.documents]}
+                               for r in rows], ensure_ascii=False, indent=2))
+        return
+    width = max((len(r.term) for r in rows), default=4)
+    click.echo(f"{'term':<{width}}  documents")
+    for row in rows:
+        shown = f"error: {row.error}" if row.error else f"{row.total:,}"
+        click.echo(f"{row.term:<{width}}  {shown}")
+    if csv_out is not None:
+        click.echo(f"Wrote {csv_out}")
+
+
+@main.command()
+@click.option("--collection", "-c", default=None,
+              help="Collection to re-index (default: every collection).")
+@friendly
+def reindex(collection: str | None) -> None:
+    """Rebuild the search index from the stored text and metadata."""
+    from trove.search.indexing import heal
+
+    with open_metadata_store(_settings()) as store:
+        index = open_search_index(store)
+        collections = ([store.get_collection(collection)] if collection
+                       else store.list_collections())
+        for item in collections:
+            done = heal(store, index, item, force=True)
+            click.echo(f"Re-indexed {done:,} documents of {item.name}.")
 
 
 @main.command()

@@ -18,6 +18,8 @@ from typing import Any
 from trove.extract import Context, Limits, OcrOptions, extract_file
 from trove.extract.records import Extraction
 from trove.extract.registry import extractors
+from trove.search.index import IndexDoc
+from trove.search.indexing import build_index_doc
 from trove.store.evidence import LocalEvidenceStore
 from trove.store.records import DocumentResult, MemberRecord, PageRecord
 
@@ -63,6 +65,7 @@ def start_worker(config: WorkerConfig) -> WorkerState:
     _quiet_logging(config.log_file)
     config.scratch_dir.mkdir(parents=True, exist_ok=True)
     extractors()  # import every format module now, not inside the first job's deadline
+    _warm_up()
     return WorkerState(config, LocalEvidenceStore(config.evidence_dir))
 
 
@@ -93,12 +96,14 @@ def extract_blob(state: WorkerState, sha256: str, name: str) -> DocumentResult:
         members = _store_children(state, extraction)
         text, pages = _text_and_pages(extraction)
         language = _language(text)
+        metadata = json_safe(dict(extraction.metadata))
         return DocumentResult(
             sha256=sha256, size=filetype.size, mime=filetype.mime, extractor=extractor,
             state=extraction.state, reason=clean_text(extraction.reason or "") or None,
-            text=text, pages=pages, metadata=json_safe(dict(extraction.metadata)),
+            text=text, pages=pages, metadata=metadata,
             language=language, duration=round(time.monotonic() - started, 3),
-            members=members)
+            members=members,
+            index=_index_doc(sha256, text, filetype.mime, metadata, language, name))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -138,6 +143,27 @@ def _text_and_pages(extraction: Extraction) -> tuple[str, tuple[PageRecord, ...]
         # The extractor had more to say than its pages (e.g. headers); keep it after them.
         text = text + PAGE_SEPARATOR + clean_text(extraction.text)
     return text[:TEXT_LIMIT], tuple(pages)
+
+
+def _warm_up() -> None:
+    """Load the dictionaries and models every document needs (jieba's dictionary, the
+    language detector's models) before the worker reports ready, so the first file's
+    deadline measures that file alone."""
+    build_index_doc("0" * 64, text="预热 warm-up text 文本", mime="text/plain", metadata={},
+                    language={}, names=["warm-up.txt"])
+    _language("This sentence only loads the language models. 这句话只是预热。")
+
+
+def _index_doc(sha256: str, text: str, mime: str, metadata: dict[str, Any],
+               language: dict[str, Any], name: str) -> IndexDoc | None:
+    """The analysed search entry; on failure the coordinator's healing pass retries it."""
+    try:
+        return build_index_doc(sha256, text=text, mime=mime, metadata=metadata,
+                               language=language, names=[name])
+    except Exception:  # analysis must never cost a document its extraction
+        logging.getLogger(__name__).warning("index analysis failed for %s", sha256,
+                                            exc_info=True)
+        return None
 
 
 def _language(text: str) -> dict[str, Any]:

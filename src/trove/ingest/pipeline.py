@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
 
@@ -21,6 +21,8 @@ from trove.extract import Limits, OcrOptions
 from trove.ingest.jobs import WorkerConfig, handle, start_worker
 from trove.ingest.walk import FoundFile, walk
 from trove.ingest.workers import Outcome, WorkerPool
+from trove.search.index import SearchIndex
+from trove.search.indexing import heal
 from trove.store.evidence import LocalEvidenceStore
 from trove.store.metadata import MetadataStore
 from trove.store.records import Collection, DocumentResult, PendingDocument, RootFile
@@ -71,8 +73,10 @@ def ocr_from(settings: Settings) -> OcrOptions:
 class _Run:
     def __init__(self, store: MetadataStore, evidence: LocalEvidenceStore,
                  collection: Collection, settings: Settings, options: IngestOptions,
-                 progress: Progress, on_progress: Callable[[Progress], None]) -> None:
+                 progress: Progress, on_progress: Callable[[Progress], None],
+                 index: SearchIndex | None = None) -> None:
         self.store, self.evidence, self.collection = store, evidence, collection
+        self.index = index
         self.settings, self.options = settings, options
         self.progress, self.on_progress = progress, on_progress
         self.queue: deque[PendingDocument] = deque()
@@ -142,6 +146,9 @@ class _Run:
         else:
             result = _failure(item.sha256, str(outcome.value))
         self.store.record_result(self.collection, result, item.depth)
+        if self.index is not None and result.index is not None:
+            paths = tuple(o.path for o in self.store.occurrences(item.sha256, limit=20))
+            self.index.add([replace(result.index, paths=paths)])
         self.extracted += 1
         new_children = sum(1 for m in result.members if m.sha256)
         self.progress.files_total += new_children
@@ -202,7 +209,8 @@ def _failure(sha256: str, reason: str) -> DocumentResult:
 
 def ingest(paths: list[Path], options: IngestOptions, settings: Settings,
            store: MetadataStore, on_progress: Callable[[Progress], None] | None = None,
-           progress: Progress | None = None) -> IngestReport:
+           progress: Progress | None = None,
+           index: SearchIndex | None = None) -> IngestReport:
     """Ingest files and folders into a collection. Safe to re-run and to interrupt."""
     started = time.monotonic()
     collection = store.ensure_collection(options.collection)
@@ -219,10 +227,12 @@ def ingest(paths: list[Path], options: IngestOptions, settings: Settings,
     pool = WorkerPool(options.workers or settings.workers, start_worker, (config,), handle,
                       timeout=settings.file_timeout, max_jobs=settings.worker_max_tasks)
     run = _Run(store, evidence, collection, settings, options, progress,
-               on_progress or (lambda _p: None))
+               on_progress or (lambda _p: None), index)
     try:
         run.run(pool, walk(paths))
     finally:
         pool.close()
+    if index is not None:
+        heal(store, index, collection)  # whatever a killed run recorded but did not index
     return IngestReport(collection.name, run.seen, run.extracted,
                         round(time.monotonic() - started, 3))

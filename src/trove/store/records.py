@@ -69,6 +69,7 @@ class DocumentResult:
     language: Mapping[str, Any]
     duration: float
     members: tuple[MemberRecord, ...] = ()
+    index: Any = None  # the analysed search-index entry (trove.search.index.IndexDoc)
 
 
 @dataclass(frozen=True)

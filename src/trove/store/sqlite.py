@@ -72,6 +72,13 @@ def _initial_schema(db: sqlite3.Connection) -> None:
     """)
 
 
+@migration
+def _search_index(db: sqlite3.Connection) -> None:
+    from trove.search.fts import create_schema
+
+    create_schema(db)
+
+
 def _run_script(db: sqlite3.Connection, script: str) -> None:
     """Run DDL statements inside the caller's transaction (executescript would commit)."""
     for statement in script.split(";"):
