@@ -114,7 +114,7 @@ class Searcher:
         container = self.store.resolve(within) if within else None
         result = self.index.search(node, collection_id=self._collection_id(collection),
                                    within=container, sort=sort, limit=limit, offset=offset,
-                                   facets=facets, stemming=stemming)
+                                   facets=facets, stemming=stemming, spans=False)
         hits = tuple(self._dress(node, hit.sha256, hit.score, hit.date) for hit in result.hits)
         facet_counts = {name: [{"value": f.value, "count": f.count} for f in values]
                         for name, values in result.facets.items()}
