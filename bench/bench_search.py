@@ -230,11 +230,12 @@ def bench_size(n: int, args: argparse.Namespace) -> None:
             _progress("  ripgrep")
             _ripgrep_table(run_ripgrep(work, labels, args.reps), results, labels)
         if trove_search() is None:
-            print("\nTrove vs raw engine: skipped, trove.search.service.search does not "
-                  "exist yet.")
+            print("\nTrove's search call vs raw engine: skipped, there is no "
+                  "trove.search.service.search function (the service's Searcher needs a "
+                  "metadata store of the corpus); trove-fts above is Trove's index layer.")
         else:
-            print("\nTrove vs raw engine: trove.search.service.search exists, but this "
-                  "benchmark has no adapter for its index yet; skipped.")
+            print("\nTrove's search call vs raw engine: trove.search.service.search exists, "
+                  "but this benchmark has no adapter for it yet; skipped.")
         for engine in engines:
             engine.close()
     finally:
