@@ -458,6 +458,8 @@ class FtsIndex(SearchIndex):
         if _NOTHING in part.where:
             return SearchResult(0, (), {f: () for f in facets})
         sql, params = self._matches(part, collection_id, within, sort == "relevance")
+        # Counting and facets never need scores: BM25 for every match is the dearest part.
+        plain_sql, plain_params = self._matches(part, collection_id, within, False)
         order = {"relevance": "score DESC, id", "date": "date IS NULL, date, id",
                  "-date": "date IS NULL, date DESC, id"}[sort]
         try:
@@ -465,12 +467,13 @@ class FtsIndex(SearchIndex):
                                    (*params, limit, offset)).fetchall()
             counted = {}
             if facets:
-                counted = self._facets(sql, params, facets)
+                counted = self._facets(plain_sql, plain_params, facets)
                 total = counted.pop("", {"": 0})[""]
             elif offset == 0 and len(rows) < limit:
                 total = len(rows)
             else:
-                total = self.db.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+                total = self.db.execute(f"SELECT count(*) FROM ({plain_sql})",
+                                        plain_params).fetchone()[0]
             hits = tuple(Hit(sha, float(score), day, self._spans(node, sha) if spans else ())
                          for _, sha, day, _, score in rows)
         except sqlite3.Error as exc:
