@@ -169,15 +169,15 @@ def query_segments(text: str, slop: int) -> list[list[str]]:
     return [found for part in _SPACES.split(text.strip()) if (found := analysis.query_tokens(part))]
 
 
-def _positive_leaves(node: Node, negated: bool = False) -> Iterable[Term | Phrase]:
+def positive_leaves(node: Node, negated: bool = False) -> Iterable[Term | Phrase]:
     if isinstance(node, Term | Phrase):
         if not negated:
             yield node
     elif isinstance(node, And | Or):
         for item in node.items:
-            yield from _positive_leaves(item, negated)
+            yield from positive_leaves(item, negated)
     elif isinstance(node, Not):
-        yield from _positive_leaves(node.item, not negated)
+        yield from positive_leaves(node.item, not negated)
 
 
 def match_spans(node: Node, text: str, *, field: str = "text", limit: int = 20,
@@ -186,7 +186,7 @@ def match_spans(node: Node, text: str, *, field: str = "text", limit: int = 20,
     on `field` or on all fields), in text order, at most `limit`, reading at most
     `max_chars`. Fuzzy terms are highlighted only where they match exactly."""
     patterns: list[tuple[list[str], bool]] = []  # token sequence, last token is a prefix
-    for leaf in _positive_leaves(node):
+    for leaf in positive_leaves(node):
         if leaf.field not in (None, field):
             continue
         slop = leaf.slop if isinstance(leaf, Phrase) else 0

@@ -9,19 +9,32 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from trove.errors import TroveError
-from trove.search.ast import Node
-from trove.search.index import FACETS, SearchIndex, Sort, match_spans
+from trove.search.analysis import normalize
+from trove.search.ast import Node, Phrase
+from trove.search.index import (
+    FACETS,
+    SearchIndex,
+    Sort,
+    match_spans,
+    positive_leaves,
+    query_segments,
+)
 from trove.search.query import parse
 from trove.store.metadata import MetadataStore
 
 DEFAULT_FACETS = ("type", "lang", "year", "from", "ext", "tag")
 SNIPPET_CHARS = 240
+SPAN_SCAN = 200_000  # characters of a hit searched for the snippet's highlights
+SPAN_WINDOW = 400
+MAX_CANDIDATES = 5
+_SPACE = re.compile(r"\s+")
 MAX_LIMIT = 1000
 MAX_BATCH_TERMS = 10_000
 
@@ -88,6 +101,45 @@ def make_snippet(text: str, spans: Sequence[tuple[int, int]],
     return prefix + "".join(out) + suffix, tuple(shifted)
 
 
+def _first_tokens(node: Node) -> list[str]:
+    """The first token of each positive term or phrase of the query (normalized)."""
+    firsts = []
+    for leaf in positive_leaves(node):
+        slop = leaf.slop if isinstance(leaf, Phrase) else 0
+        for seq in query_segments(leaf.text, slop):
+            firsts.append(seq[0])
+    return firsts
+
+
+def snippet_spans(node: Node, text: str) -> tuple[tuple[int, int], ...]:
+    """The matched spans a snippet shows: those near the first match.
+
+    Tokenizing a whole document in Python to find its first match costs milliseconds per
+    hit, so candidates are found first with a plain substring search of the normalized
+    text, and only a window around each is tokenized. Where normalization changed the
+    text's length, or no candidate window holds a real match, the document is scanned
+    from the start, up to SPAN_SCAN characters.
+    """
+    normalized = normalize(text[:SPAN_SCAN])
+    firsts = _first_tokens(node)
+    # Every match starts with a query's first token, which then occurs in the normalized
+    # text once white space is dropped (Han runs join across it): no token, no match.
+    squeezed = _SPACE.sub("", normalized)
+    if not any(first in squeezed for first in firsts):
+        return ()
+    if len(normalized) == min(len(text), SPAN_SCAN):
+        for first in firsts:
+            position, tried = normalized.find(first), 0
+            while position >= 0 and tried < MAX_CANDIDATES:
+                start = max(0, position - SPAN_WINDOW)
+                end = min(len(text), position + SPAN_WINDOW)
+                found = match_spans(node, text[start:end], limit=8)
+                if found:
+                    return tuple((a + start, b + start) for a, b in found)
+                position, tried = normalized.find(first, position + 1), tried + 1
+    return match_spans(node, text, limit=8, max_chars=SPAN_SCAN)
+
+
 class Searcher:
     """Search one store's collections through its index."""
 
@@ -127,7 +179,7 @@ class Searcher:
         title = str(document.metadata.get("title") or document.metadata.get("subject")
                     or path.rsplit("/", 1)[-1])
         text = self.store.get_text(sha256)
-        snippet, highlights = make_snippet(text, match_spans(node, text))
+        snippet, highlights = make_snippet(text, snippet_spans(node, text))
         return SearchHit(sha256, path, title, round(score, 4), snippet, highlights,
                          document.mime, date, document.state)
 
