@@ -9,7 +9,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ORDER = ["bench_pdf.py", "bench_ocr.py", "bench_encoding.py", "bench_corpora.py",
-         "bench_ingest.py"]
+         "bench_ingest.py", "bench_search_service.py", "bench_search.py"]
 
 
 def main() -> int:
