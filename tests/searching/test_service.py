@@ -36,3 +36,13 @@ def test_snippet_marks_the_match() -> None:
     node = parse("教育转化")
     snippet, spans = make_snippet(text, snippet_spans(node, text))
     assert [snippet[a:b] for a, b in spans] == ["教育转化"]
+
+
+def test_quick_spans_when_normalization_changes_the_length() -> None:
+    # Tatweel and zero-width joiners are dropped by normalization, shifting offsets.
+    text = "ئـــۇيغۇر\u200c " * 300 + "ئۈرۈمچی شەھىرى " + FILLER + "欧阳明澈"
+    node = parse("欧阳明澈")
+    full = match_spans(node, text)
+    quick = snippet_spans(node, text)
+    assert quick and quick[0] == full[0]
+    assert text[quick[0][0]:quick[0][1]] == "欧阳明澈"

@@ -116,9 +116,8 @@ def snippet_spans(node: Node, text: str) -> tuple[tuple[int, int], ...]:
 
     Tokenizing a whole document in Python to find its first match costs milliseconds per
     hit, so candidates are found first with a plain substring search of the normalized
-    text, and only a window around each is tokenized. Where normalization changed the
-    text's length, or no candidate window holds a real match, the document is scanned
-    from the start, up to SPAN_SCAN characters.
+    text, and only a window around each is tokenized. When no candidate window holds a
+    real match, the document is scanned from the start, up to SPAN_SCAN characters.
     """
     normalized = normalize(text[:SPAN_SCAN])
     firsts = _first_tokens(node)
@@ -127,16 +126,22 @@ def snippet_spans(node: Node, text: str) -> tuple[tuple[int, int], ...]:
     squeezed = _SPACE.sub("", normalized)
     if not any(first in squeezed for first in firsts):
         return ()
-    if len(normalized) == min(len(text), SPAN_SCAN):
-        for first in firsts:
-            position, tried = normalized.find(first), 0
-            while position >= 0 and tried < MAX_CANDIDATES:
-                start = max(0, position - SPAN_WINDOW)
-                end = min(len(text), position + SPAN_WINDOW)
-                found = match_spans(node, text[start:end], limit=8)
-                if found:
-                    return tuple((a + start, b + start) for a, b in found)
-                position, tried = normalized.find(first, position + 1), tried + 1
+    scanned = min(len(text), SPAN_SCAN)
+    # Where normalization changed the length (dropped marks, expanded ligatures), a
+    # position in the normalized text is only roughly the same in the original: scale it
+    # and look in a wider window.
+    scale = scanned / max(1, len(normalized))
+    window = SPAN_WINDOW if len(normalized) == scanned else SPAN_WINDOW * 5
+    for first in firsts:
+        position, tried = normalized.find(first), 0
+        while position >= 0 and tried < MAX_CANDIDATES:
+            guess = int(position * scale)
+            start = max(0, guess - window)
+            end = min(len(text), guess + window)
+            found = match_spans(node, text[start:end], limit=8)
+            if found:
+                return tuple((a + start, b + start) for a, b in found)
+            position, tried = normalized.find(first, position + 1), tried + 1
     return match_spans(node, text, limit=8, max_chars=SPAN_SCAN)
 
 
